@@ -1,0 +1,3 @@
+from vwf.cli import main
+
+main()
