@@ -84,3 +84,15 @@ def engine(harness: Harness) -> Engine:
 def swf(harness: Harness):
     """A boto3-shaped SWF client on a fresh engine."""
     return make_client(harness)
+
+
+@pytest.fixture
+def local_swf(tmp_path):
+    """An in-process client on a fresh SQLite engine, for checks that do not
+    depend on the transport or database (request validation tables)."""
+    engine = Engine(f"sqlite:///{tmp_path / 'local.db'}", settings=TEST_SETTINGS)
+    engine.start()
+    try:
+        yield connect(engine)
+    finally:
+        engine.close()

@@ -1,0 +1,29 @@
+"""The collaborators every operation handler receives."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from vwf.engine._clock import Clock
+from vwf.engine._metrics import EngineMetrics
+from vwf.engine._settings import EngineSettings
+from vwf.engine._store import Store
+from vwf.engine._waiters import TaskListWaiters
+
+
+@dataclass(frozen=True)
+class Services:
+    """Store, clock, settings and wake-up hooks of one engine."""
+
+    store: Store
+    clock: Clock
+    settings: EngineSettings
+    waiters: TaskListWaiters
+    # Called after commit with the due time (epoch seconds) of a new deadline.
+    wake_scheduler: Callable[[float], None]
+    metrics: EngineMetrics
+
+    def now(self) -> float:
+        """Return the current time in epoch seconds, from the injected clock."""
+        return self.clock.now().timestamp()
