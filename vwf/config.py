@@ -35,6 +35,22 @@ class Settings:
     domain: str = "vwf"
     deployment: str = ""
     """Suffix for task lists and type names, e.g. ``staging``."""
+    timeout_scale: float = 1.0
+    """Factor for every stage timeout of the video workflow, e.g. 0.01 in tests
+    that kill workers, or 3 on a slow host."""
+    smtp_host: str | None = None
+    """SMTP server for notification emails; ``None`` sends no email."""
+    smtp_port: int = 25
+    smtp_security: str = "none"
+    """``none``, ``starttls`` (usually port 587) or ``ssl`` (usually port 465)."""
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "vwf@localhost"
+    """Sender address of notification emails."""
+    webhook_url: str | None = None
+    """URL that gets a JSON POST when a video completes or fails."""
+    webhook_secret: str | None = None
+    """Key of the HMAC-SHA256 signature sent with each webhook POST."""
 
 
 def _defaults(home: Path) -> dict[str, object]:
@@ -56,10 +72,23 @@ def load_settings(environ: dict[str, str] | None = None, **overrides) -> Setting
     for field in fields(Settings):
         env_value = environ.get(f"VWF_{field.name.upper()}")
         if env_value:
-            values[field.name] = env_value
+            values[field.name] = _parse_env(field.name, field.type, env_value)
     values.update({k: v for k, v in overrides.items() if v is not None})
     values["home"] = Path(values["home"]).expanduser()
     return _validate(Settings(**values))
+
+
+def _parse_env(name: str, annotation: object, text: str) -> object:
+    parsers = {"int": (int, "a whole number"), "float": (float, "a number")}
+    if annotation not in parsers:
+        return text
+    parse, expected = parsers[annotation]
+    try:
+        return parse(text)
+    except ValueError:
+        raise ConfigError(
+            f"invalid VWF_{name.upper()}={text!r}: expected {expected}"
+        ) from None
 
 
 def _read_file(path: Path) -> dict[str, object]:
@@ -85,6 +114,20 @@ def _validate(settings: Settings) -> Settings:
     if not settings.storage_url.startswith(("file://", "s3://")):
         raise ConfigError(
             f"invalid storage_url {settings.storage_url!r}: use file:///path or s3://bucket/prefix"
+        )
+    if not settings.timeout_scale > 0:
+        raise ConfigError(
+            f"invalid timeout_scale {settings.timeout_scale!r}: use a number above 0"
+        )
+    if settings.smtp_security not in ("none", "starttls", "ssl"):
+        raise ConfigError(
+            f"invalid smtp_security {settings.smtp_security!r}: "
+            "use none, starttls or ssl"
+        )
+    if settings.webhook_url and not settings.webhook_secret:
+        raise ConfigError(
+            f"webhook_url {settings.webhook_url!r} is set but webhook_secret is "
+            "missing: set VWF_WEBHOOK_SECRET so receivers can verify the signature"
         )
     if settings.deployment and not settings.deployment.isalnum():
         raise ConfigError(

@@ -21,7 +21,18 @@ _COMMANDS = {
     "submit": "vwf.cli._media:submit",
     "people": "vwf.cli._people:people",
     "orphan-faces": "vwf.cli._people:orphan_faces",
-    "demo": "vwf.cli._demo:demo",
+    "demo": "vwf.cli._process:demo",
+    "process": "vwf.cli._process:process",
+    "serve": "vwf.cli._serve:serve",
+    "status": "vwf.cli._executions:status",
+    "list": "vwf.cli._executions:list_command",
+    "history": "vwf.cli._executions:history",
+    "cancel": "vwf.cli._executions:cancel",
+    "retry": "vwf.cli._executions:retry",
+    "reconcile": "vwf.cli._executions:reconcile",
+    "canary": "vwf.cli._executions:canary",
+    "deploy": "vwf.cli._deploy:deploy",
+    "scheduler": "vwf.cli._deploy:scheduler",
 }
 
 
@@ -43,13 +54,17 @@ class _LazyGroup(click.Group):
         return getattr(module, attribute)
 
 
+# Long-running commands log their work at INFO by default; the others only
+# print their output and warnings.
+_SERVICES = {"serve", "engine", "decider", "worker", "scheduler"}
+
+
 @click.group(cls=_LazyGroup)
 @click.option(
     "--log-level",
-    default="INFO",
-    show_default=True,
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
-    help="Lowest level of log records to print.",
+    help="Lowest level of log records to print. [default: INFO for serve, engine, "
+    "decider and worker; WARNING otherwise]",
 )
 @click.option(
     "--log-format",
@@ -59,6 +74,9 @@ class _LazyGroup(click.Group):
     help="Log record format on standard error.",
 )
 @click.version_option(package_name="vwf")
-def main(log_level: str, log_format: str) -> None:
+@click.pass_context
+def main(ctx: click.Context, log_level: str | None, log_format: str) -> None:
     """Turn home videos into something you can browse by person."""
+    if log_level is None:
+        log_level = "INFO" if ctx.invoked_subcommand in _SERVICES else "WARNING"
     configure_logging(level=log_level.upper(), json_format=log_format == "json")
