@@ -142,15 +142,41 @@ def check_acknowledged(execution: Execution, events: list[dict]) -> list[str]:
     }
     for step, event_type in expected_at.items():
         ack = execution.acks.get(step)
-        if ack and by_id.get(ack["startedEventId"]) != event_type:
-            missing.append(
-                f"{execution.workflow_id}: {step} event {ack['startedEventId']}"
-            )
+        if not ack or by_id.get(ack["startedEventId"]) == event_type:
+            continue
+        if _delivered_before_commit(execution, step, events):
+            continue
+        missing.append(f"{execution.workflow_id}: {step} event {ack['startedEventId']}")
     if "decided" in execution.acks and "DecisionTaskCompleted" not in types:
         missing.append(f"{execution.workflow_id}: decided")
     if "fast-completed" in execution.acks and "ActivityTaskCompleted" not in types:
         missing.append(f"{execution.workflow_id}: fast-completed")
     return missing
+
+
+def _delivered_before_commit(
+    execution: Execution, step: str, events: list[dict]
+) -> bool:
+    """Return whether a poll answer was sent but its claim never committed.
+
+    The engine writes a poll's answer inside the transaction that claims the
+    task, so a poller that vanishes leaves the task queued. A kill between
+    that write and the commit therefore leaves no started event, and the task
+    is handed out again: at-least-once delivery, as SWF allows. That is only
+    acceptable if nothing later in the driver's sequence was acknowledged,
+    because the lost token could not have been used.
+    """
+    later_steps = {
+        "decision-started": ("decided", "fast-started", "slow-started"),
+        "fast-started": ("fast-completed",),
+        "slow-started": (),
+    }
+    if any(later in execution.acks for later in later_steps[step]):
+        return False
+    started_type = "DecisionTaskStarted" if step == "decision-started" else None
+    if started_type is None:
+        return True
+    return started_type not in event_types(events)
 
 
 def check_whole(execution: Execution, events: list[dict]) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from urllib.parse import urlsplit
 
 import boto3
 
+from vwf._network import is_loopback_host
 from vwf.config import Settings
 
 logger = logging.getLogger(__name__)
@@ -59,21 +59,12 @@ def open_swf_client(settings: Settings) -> SwfConnection:
 def _endpoint_client(endpoint: str, region: str) -> Any:
     session = boto3.session.Session()
     credentials: dict[str, str] = {}
-    if session.get_credentials() is None and _is_loopback(endpoint):
+    host = urlsplit(endpoint).hostname or ""
+    if session.get_credentials() is None and is_loopback_host(host):
         credentials = {"aws_access_key_id": "vwf", "aws_secret_access_key": "vwf"}
     return session.client(
         "swf", endpoint_url=endpoint, region_name=region, **credentials
     )
-
-
-def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _open_embedded(settings: Settings) -> SwfConnection:

@@ -9,7 +9,6 @@ because a long poll keeps its connection open until a task arrives or the engine
 from __future__ import annotations
 
 import http
-import ipaddress
 import json
 import logging
 import socket
@@ -20,6 +19,7 @@ from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
+from vwf._network import is_loopback_host
 from vwf.engine._wire import handle_request
 from vwf.engine.http._sigv4 import SignedRequest, SigV4Verifier
 from vwf.engine.http.errors import AuthenticationError, InsecureListenError
@@ -151,7 +151,7 @@ class EngineServer:
 
 
 def _check_listen_address(host: str, credentials: Mapping[str, str] | None) -> None:
-    if credentials or _is_loopback(host):
+    if credentials or is_loopback_host(host):
         return
     raise InsecureListenError(
         f"will not listen on {host!r} without credentials, because anyone who "
@@ -159,17 +159,6 @@ def _check_listen_address(host: str, credentials: Mapping[str, str] | None) -> N
         "127.0.0.1, or configure access keys (vwf engine serve "
         "--access-key-file FILE)"
     )
-
-
-def _is_loopback(host: str) -> bool:
-    # NOTE: host names other than "localhost" count as public even when they
-    # resolve to a loopback address, because resolution can change later.
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class _ThreadingServer(ThreadingHTTPServer):
