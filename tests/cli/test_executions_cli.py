@@ -152,3 +152,10 @@ def test_reconcile_fails_terminated_media(open_execution):
 
     assert result.exit_code == 0
     assert f"{open_execution}: TERMINATED -> media failed" in result.output
+
+
+def test_list_open_and_closed_together_is_rejected(vwf_home):
+    result = CliRunner().invoke(main, ["list", "--open", "--closed"])
+
+    assert result.exit_code == 2
+    assert "not both" in result.output

@@ -123,3 +123,12 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def test_supervisor_output_file_is_private(tmp_path):
+    output = tmp_path / "supervisord.conf"
+
+    result = CliRunner().invoke(main, ["deploy", "supervisor", "-o", str(output)])
+
+    assert result.exit_code == 0, result.output
+    assert output.stat().st_mode & 0o777 == 0o600

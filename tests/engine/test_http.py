@@ -263,3 +263,20 @@ def test_stop_closes_idle_keep_alive_connection(sqlite_url):
     engine.close()
 
     assert connection.sock.recv(1) == b""
+
+
+def test_deeply_nested_json_rejected_as_serialization(server):
+    url = urlsplit(server.url)
+    body = b"[" * 100_000
+    request = (
+        f"POST / HTTP/1.1\r\nHost: {url.netloc}\r\n"
+        f"X-Amz-Target: {TARGET}\r\nContent-Type: {JSON_TYPE}\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode() + body
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall(request)
+        answer = sock.makefile("rb").read()
+
+    head, _, payload = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400")
+    assert json.loads(payload)["__type"].endswith("SerializationException")

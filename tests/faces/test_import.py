@@ -176,3 +176,18 @@ def test_directory_source_names_and_suffixes(tmp_path):
     assert [(p.person_name, Path(p.source).name) for p in photos] == [
         ("Ada Lovelace", "a.JPG")
     ]
+
+
+def test_directory_source_skips_hidden_and_loose_photos(tmp_path, caplog):
+    from vwf.faces import DirectorySource
+
+    (tmp_path / "ada").mkdir()
+    (tmp_path / "ada" / "1.jpg").write_bytes(b"a")
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "2.jpg").write_bytes(b"b")
+    (tmp_path / "loose.jpg").write_bytes(b"c")
+
+    photos = list(DirectorySource(tmp_path))
+
+    assert [photo.person_name for photo in photos] == ["ada"]
+    assert "skipped 1 photos directly in" in caplog.text

@@ -37,3 +37,20 @@ def test_report_json_has_outcome_and_people(notify_library, finished_video):
     data = report.to_json()
     assert data["outcome"] == "completed"
     assert data["people"][0]["time_ranges"] == [[0.5, 1.0], [7.0, 7.0]]
+
+
+def test_report_uses_track_time_ranges_when_given(notify_library, finished_video):
+    first = build_report(
+        notify_library, finished_video.owner_id, finished_video.media_id
+    )
+    grace_id = first.people[0].person_id
+
+    report = build_report(
+        notify_library,
+        finished_video.owner_id,
+        finished_video.media_id,
+        time_ranges={grace_id: [[0.0, 4.0], [8.0, 12.0]]},
+    )
+
+    assert report.people[0].time_ranges == ((0.0, 4.0), (8.0, 12.0))
+    assert report.people[1].time_ranges == ((3.0, 3.0),)

@@ -78,3 +78,23 @@ def test_format_event_shortens_long_values():
     line = format_event(event)
 
     assert "result=" + "x" * 117 + "..." in line
+
+
+def test_stage_progress_marks_resumed_stages():
+    started = _event(1, "WorkflowExecutionStarted", 0)
+    started["workflowExecutionStartedEventAttributes"]["input"] = (
+        '{"media_id": "m", "$resumed": {"Transcode": {"video_key": "k"}}}'
+    )
+
+    progress = {p.stage: p for p in stage_progress(VIDEO_PROCESSING, [started])}
+
+    assert progress["Transcode"].status == "resumed"
+    assert progress["FaceDetect"].status == "waiting"
+
+
+def test_stage_results_decode_last_completion():
+    from vwf.service._history import stage_results
+
+    results = stage_results(VIDEO_PROCESSING, HISTORY)
+
+    assert results == {"Transcode": {}}

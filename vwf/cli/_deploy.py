@@ -35,9 +35,18 @@ def _plan_options(function):
             "SWF or an engine on another host).",
         ),
         click.option(
-            "--deciders", default=1, show_default=True, type=click.IntRange(0, 16)
+            "--deciders",
+            default=1,
+            show_default=True,
+            type=click.IntRange(0, 16),
+            help="Decider processes on this host (0 leaves deciding to others).",
         ),
-        click.option("--scheduler/--no-scheduler", default=True, show_default=True),
+        click.option(
+            "--scheduler/--no-scheduler",
+            default=True,
+            show_default=True,
+            help="Run the scheduled jobs here; one host of a deployment is enough.",
+        ),
         click.option(
             "--grace",
             default="30s",
@@ -85,6 +94,9 @@ def supervisor(standalone: bool, output: Path | None, **plan_options) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
+    # The environment may hold SMTP and webhook secrets: owner-only access.
+    output.touch(mode=0o600, exist_ok=True)
+    output.chmod(0o600)
     output.write_text(text)
     click.echo(f"wrote {output}", err=True)
 

@@ -74,6 +74,8 @@ def status(workflow_id: str, as_json: bool) -> None:
 @click.option("--closed", "closed_only", is_flag=True, help="Only closed ones.")
 def list_command(since: timedelta, open_only: bool, closed_only: bool) -> None:
     """List executions in the domain, newest first."""
+    if open_only and closed_only:
+        raise click.UsageError("use --open or --closed, not both (neither lists all)")
     from vwf.service._executions import list_executions
 
     with _client() as (settings, client):
@@ -132,8 +134,8 @@ def retry(stage: str, workflow_id: str) -> None:
     """Run STAGE again, and the stages after it.
 
     A closed execution (failed, timed out, canceled) gets a new run that
-    reuses the results of the other stages; an open one that waits after a
-    stage used up its retries gets a ``retry`` signal.
+    reuses the results of the other stages. An open one that waits after a
+    stage used up its retries gets a retry signal.
     """
     from vwf.service._executions import latest_execution, signal_retry
 

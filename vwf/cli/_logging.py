@@ -50,3 +50,5 @@ def configure_logging(level: str = "INFO", json_format: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Alembic reports its set-up at INFO on every migration check.
+    logging.getLogger("alembic").setLevel(max(root.level, logging.WARNING))

@@ -76,7 +76,7 @@ def parse_body(body: bytes) -> dict[str, Any]:
         return {}
     try:
         request = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise SerializationException(f"request body is not valid JSON: {exc}") from exc
     if not isinstance(request, dict):
         raise SerializationException("request body must be a JSON object")

@@ -65,7 +65,8 @@ class DirectorySource:
     """Photos in ``root/<person name>/<photo>``; the folder name is the name.
 
     Names are taken verbatim (runs of whitespace collapsed), and matched to
-    existing people case-insensitively.
+    existing people case-insensitively. Hidden folders are skipped, and
+    photos directly in ``root`` are skipped with a warning.
     """
 
     def __init__(self, root: Path) -> None:
@@ -77,11 +78,25 @@ class DirectorySource:
                 f"import folder {self.root} not found; pass a folder holding one "
                 "subfolder of photos per person"
             )
-        for folder in sorted(p for p in self.root.iterdir() if p.is_dir()):
+        loose = [p.name for p in self.root.iterdir() if _is_photo(p)]
+        if loose:
+            logger.warning(
+                "skipped %d photos directly in %s (%s); put each person's photos "
+                "in a folder named after the person",
+                len(loose),
+                self.root,
+                ", ".join(sorted(loose)[:5]),
+            )
+        folders = [p for p in self.root.iterdir() if p.is_dir()]
+        for folder in sorted(f for f in folders if not f.name.startswith(".")):
             name = " ".join(folder.name.split())
             for path in sorted(folder.iterdir()):
-                if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
+                if _is_photo(path):
                     yield LabelledPhoto(name, str(path), path.read_bytes())
+
+
+def _is_photo(path: Path) -> bool:
+    return path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()
 
 
 @dataclass

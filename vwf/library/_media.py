@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
@@ -301,8 +302,22 @@ def apply_status(row: Media, status: MediaStatus, reason: str | None) -> None:
         logger.info("media %s: %s -> %s", row.id, current.value, status.value)
 
 
+# One "@" between a local part and a domain (``localhost`` is allowed), with
+# no whitespace, control characters or separators that mail headers misread.
+_EMAIL_PART = r"[^@\s,;<>\"\x00-\x1f\x7f]+"
+_EMAIL = re.compile(f"{_EMAIL_PART}@{_EMAIL_PART}")
+MAX_EMAIL_LENGTH = 254
+"""Maximum address length SMTP can carry (RFC 5321 limits a path to 256
+octets, including the angle brackets)."""
+
+
 def _normalize_email(email: str) -> str:
     normalized = email.strip().lower()
-    if "@" not in normalized or normalized.startswith("@") or " " in normalized:
-        raise LibraryError(f"invalid email {email!r}: use name@example.com")
+    shown_email = repr(email) if len(email) <= 80 else f"{email[:77]!r}..."
+    if len(normalized) > MAX_EMAIL_LENGTH:
+        raise LibraryError(
+            f"invalid email {shown_email}: longer than {MAX_EMAIL_LENGTH} characters"
+        )
+    if not _EMAIL.fullmatch(normalized):
+        raise LibraryError(f"invalid email {shown_email}: use name@example.com")
     return normalized

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -89,22 +89,55 @@ class VideoReport:
 
 
 def build_report(
-    library: Library, owner_id: uuid.UUID | str, media_id: uuid.UUID | str
+    library: Library,
+    owner_id: uuid.UUID | str,
+    media_id: uuid.UUID | str,
+    *,
+    time_ranges: Mapping[str, Sequence[Sequence[float]]] | None = None,
 ) -> VideoReport:
-    """Read the media item and the people found in it from the library."""
+    """Read the media item and the people found in it from the library.
+
+    ``time_ranges`` (person id -> ``(start, end)`` seconds, as FaceRecognize
+    returns them from whole tracks) replaces the ranges that the stored
+    faces alone would give, since only a track's best faces are stored.
+    """
     with library.session() as session:
         media = get_owned(session, Media, owner_id, media_id)
         owner = session.get(User, media.owner_id)
         people = _people_in(session, media.id)
-        return VideoReport(
-            media_id=str(media.id),
-            owner_email=owner.email,
-            title=media.title,
-            status=MediaStatus(media.status).value,
-            failure_reason=media.failure_reason,
-            duration_seconds=media.duration_seconds,
-            people=people,
-        )
+    if time_ranges:
+        people = tuple(_with_ranges(person, time_ranges) for person in people)
+    return VideoReport(
+        media_id=str(media.id),
+        owner_email=owner.email,
+        title=media.title,
+        status=MediaStatus(media.status).value,
+        failure_reason=media.failure_reason,
+        duration_seconds=media.duration_seconds,
+        people=people,
+    )
+
+
+def _with_ranges(
+    person: PersonSummary, time_ranges: Mapping[str, Sequence[Sequence[float]]]
+) -> PersonSummary:
+    spans = time_ranges.get(person.person_id)
+    if not spans:
+        return person
+    ranges = tuple((float(start), float(end)) for start, end in spans)
+    return replace(person, time_ranges=ranges)
+
+
+def people_time_ranges(recognize_result: Any) -> dict[str, list]:
+    """Return person id -> time ranges from a FaceRecognize stage result."""
+    if not isinstance(recognize_result, dict):
+        return {}
+    people = recognize_result.get("people") or []
+    return {
+        str(p["person_id"]): p["time_ranges"]
+        for p in people
+        if isinstance(p, dict) and "person_id" in p and p.get("time_ranges")
+    }
 
 
 def _people_in(session: Session, media_id: uuid.UUID) -> tuple[PersonSummary, ...]:

@@ -23,8 +23,10 @@ timeouts, "retries" the failure retries, "timeout x" the timeout multipliers::
   while (a restart, a queue of long videos); the execution's 36 h bound ends
   a video that never gets a worker.
 - "to close" allows a long home video to be transcoded or scanned at a
-  few frames per second on two cores; heartbeats every 100 s (a third of
-  5 min) notice a dead worker within 5 minutes, long before that bound.
+  few frames per second on two cores. Workers heartbeat every 10 s (at
+  most a third of the heartbeat timeout), so a cancel reaches a running
+  stage within about 10 s and a dead worker is noticed within 5 minutes,
+  long before that bound.
 - After a timeout the next attempt multiplies every timeout by the next
   "timeout x" factor, so one timed-out attempt is retried with doubled
   timeouts.

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import unicodedata
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -138,6 +139,7 @@ def submit(
     ``failed`` with the reason and :class:`SubmitError` is raised.
     """
     parsed = parse_source(source)
+    title = check_title(title)
     library = library or Library(settings.library_url)
     library.migrate()
     store = store or open_store(settings.storage_url)
@@ -159,6 +161,33 @@ def submit(
         workflow_input["source"] = parsed.url
     with log_context(media_id=str(media.id), user_id=str(user.id)):
         return _start(settings, library, media, workflow_input, parsed, swf_client)
+
+
+MAX_TITLE_LENGTH = 500
+"""Characters of a title; the length of the media table's title column."""
+
+
+def check_title(title: str | None) -> str | None:
+    """Return ``title`` without surrounding whitespace, or raise
+    :class:`SubmitError` when it cannot be stored or shown."""
+    if title is None:
+        return None
+    shown_title = repr(title) if len(title) <= 60 else f"{title[:57]!r}..."
+    try:
+        title.encode("utf-8")
+    except UnicodeEncodeError:
+        raise SubmitError(
+            f"invalid title {shown_title}: it is not valid text (check the terminal's "
+            "encoding)"
+        ) from None
+    stripped = title.strip()
+    if len(stripped) > MAX_TITLE_LENGTH:
+        raise SubmitError(
+            f"invalid title {shown_title}: use at most {MAX_TITLE_LENGTH} characters"
+        )
+    if any(unicodedata.category(c) == "Cc" for c in stripped):
+        raise SubmitError(f"invalid title {shown_title}: remove the control characters")
+    return stripped or None
 
 
 def sha256_file(path: Path) -> str:
@@ -204,8 +233,14 @@ def _create_local(
 
 
 def _check_video_file(path: Path) -> None:
+    if path.is_dir():
+        raise InvalidSourceError(
+            f"{path} is a directory; pass the video file inside it"
+        )
     if not path.is_file():
         raise InvalidSourceError(f"video file {path} not found; check the path")
+    if path.stat().st_size == 0:
+        raise InvalidSourceError(f"video file {path} is empty (0 bytes)")
     try:
         check_dimensions(probe(path).require_video())
     except MediaError as exc:

@@ -20,6 +20,7 @@ from vwf.config import Settings
 from vwf.library import Library, NotFoundError
 from vwf.logcontext import log_context
 from vwf.notify import Notifier, build_report, notifier_from_settings
+from vwf.notify._report import people_time_ranges
 from vwf.workflow import ActivityContext
 from vwf.workflow.errors import NonRetryableError
 
@@ -50,7 +51,12 @@ class NotifyCompleteActivity:
             user_id=user_id,
         ):
             try:
-                report = build_report(self._library, user_id, media_id)
+                report = build_report(
+                    self._library,
+                    user_id,
+                    media_id,
+                    time_ranges=people_time_ranges(input.get("FaceRecognize")),
+                )
             except NotFoundError as exc:
                 raise NonRetryableError(
                     f"media {media_id} of user {user_id} is not in the library: {exc}"

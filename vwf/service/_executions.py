@@ -142,8 +142,8 @@ def signal_retry(client: Any, domain: str, ref: ExecutionRef, stage: str) -> Non
 def _call_on_open(operation: Any, ref: ExecutionRef, **request: Any) -> None:
     if ref.status != "OPEN":
         raise VwfError(
-            f"execution {ref.workflow_id} is closed ({ref.status}); "
-            "submit the video again to process it anew"
+            f"execution {ref.workflow_id} is closed ({ref.status}), so there is "
+            "nothing to change; `vwf retry STAGE ID` starts a new run from a stage"
         )
     try:
         operation(**request)

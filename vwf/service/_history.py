@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from vwf.workflow import WorkflowDefinition
+from vwf.workflow import RESUMED_KEY, WorkflowDefinition
 
 CLOSE_EVENTS = {
     "WorkflowExecutionCompleted": "COMPLETED",
@@ -26,7 +27,8 @@ class StageProgress:
     stage: str
     status: str
     """``waiting``, ``scheduled``, ``running``, ``completed``, ``failed``,
-    ``timed_out`` or ``canceled`` (of its latest attempt)."""
+    ``timed_out`` or ``canceled`` (of its latest attempt), or ``resumed`` for
+    a stage whose result a restarted run took over from an earlier run."""
     attempts: int
     started_at: datetime | None
     """When the first attempt was scheduled."""
@@ -95,12 +97,23 @@ class _Tracker:
 
     def apply(self, event: dict[str, Any]) -> None:
         event_type = event["eventType"]
+        if event_type == "WorkflowExecutionStarted":
+            self._execution_started(event)
+            return
         if event_type == "ActivityTaskScheduled":
             self._scheduled(event)
             return
         status = _ATTEMPT_OUTCOMES.get(event_type)
         if status is not None:
             self._attempt_event(event, status)
+
+    def _execution_started(self, event: dict[str, Any]) -> None:
+        attributes = event["workflowExecutionStartedEventAttributes"]
+        workflow_input = _decode(attributes.get("input"))
+        if not isinstance(workflow_input, dict):
+            return
+        for stage in workflow_input.get(RESUMED_KEY) or {}:
+            self._status[stage] = "resumed"
 
     def _scheduled(self, event: dict[str, Any]) -> None:
         attributes = event["activityTaskScheduledEventAttributes"]
@@ -130,3 +143,32 @@ class _Tracker:
             started_at=self._started.get(stage),
             finished_at=self._finished.get(stage),
         )
+
+
+def stage_results(
+    definition: WorkflowDefinition, events: Sequence[dict[str, Any]]
+) -> dict[str, Any]:
+    """Return each completed stage's last result, decoded from JSON."""
+    stage_of_event: dict[int, str] = {}
+    results: dict[str, Any] = {}
+    for event in events:
+        if event["eventType"] == "ActivityTaskScheduled":
+            attributes = event["activityTaskScheduledEventAttributes"]
+            stage = definition.stage_for_activity_type(
+                attributes["activityType"]["name"]
+            )
+            if stage is not None:
+                stage_of_event[event["eventId"]] = stage.name
+        elif event["eventType"] == "ActivityTaskCompleted":
+            attributes = event["activityTaskCompletedEventAttributes"]
+            stage_name = stage_of_event.get(attributes["scheduledEventId"])
+            if stage_name is not None:
+                results[stage_name] = _decode(attributes.get("result"))
+    return results
+
+
+def _decode(text: str | None) -> Any:
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return text

@@ -15,6 +15,7 @@ from vwf.config import Settings
 from vwf.errors import VwfError
 from vwf.library import Library
 from vwf.notify import build_report, notifier_from_settings
+from vwf.notify._report import people_time_ranges
 from vwf.pipeline._registry import STAGE_FACTORIES
 from vwf.pipeline._runtime import build_decider, build_worker, pipeline_definitions
 from vwf.service._history import (
@@ -22,6 +23,7 @@ from vwf.service._history import (
     close_status,
     read_history,
     stage_progress,
+    stage_results,
 )
 from vwf.service._summary import VideoResult, export_people
 from vwf.storage import open_store
@@ -197,9 +199,16 @@ def _progress(settings: Settings, client: Any, item: _Submitted) -> VideoProgres
 def _result(
     settings: Settings, library: Library, client: Any, item: _Submitted
 ) -> VideoResult:
-    progress = _progress(settings, client, item)
+    definition = pipeline_definitions(settings)[1 if item.remote else 0]
+    events = read_history(client, settings.domain, item.workflow_id, item.run_id)
+    results = stage_results(definition, events)
     media = library.media.get(item.owner_id, item.media_id)
-    report = build_report(library, media.owner_id, media.id)
+    report = build_report(
+        library,
+        media.owner_id,
+        media.id,
+        time_ranges=people_time_ranges(results.get("FaceRecognize")),
+    )
     people, sheet = export_people(
         open_store(settings.storage_url),
         report.people,
@@ -212,7 +221,7 @@ def _result(
         reason=media.failure_reason,
         duration_seconds=media.duration_seconds,
         people=people,
-        stages=progress.stages,
+        stages=tuple(stage_progress(definition, events)),
         people_sheet=sheet,
     )
 

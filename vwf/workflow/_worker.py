@@ -38,6 +38,11 @@ from vwf.workflow.errors import (
 
 logger = logging.getLogger(__name__)
 
+MAX_HEARTBEAT_INTERVAL = timedelta(seconds=10)
+"""Maximum time between heartbeats, whatever the heartbeat timeout. A
+heartbeat is how a worker learns that its task was cancelled, so this bounds
+how long a cancelled stage keeps running."""
+
 # Extra time for a cancelled activity to return after the shutdown grace.
 _CANCEL_WAIT = 5.0
 
@@ -221,7 +226,9 @@ class ActivityWorker:
         with self._running_lock:
             self._running[run.token] = run
         if background:
-            self._start_heartbeats(run, heartbeat_timeout / 3)
+            self._start_heartbeats(
+                run, min(heartbeat_timeout / 3, MAX_HEARTBEAT_INTERVAL)
+            )
         logger.info(
             "task started: stage %s, attempt %d", stage.name, run.context.attempt
         )

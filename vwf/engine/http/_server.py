@@ -183,6 +183,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "vwf-engine"
     disable_nagle_algorithm = True
+    # NOTE: no read timeout is set, so a client that never finishes sending
+    # its request keeps one thread busy until it disconnects. Listening off
+    # loopback needs access keys, but a reverse proxy with request timeouts
+    # should stand in front of a server exposed to untrusted networks.
     server: _ThreadingServer
 
     def setup(self) -> None:
