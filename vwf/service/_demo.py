@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.resources
 import shutil
 import subprocess
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def portrait_paths() -> tuple[Path, Path]:
 
 
 def make_demo_inputs(directory: Path) -> DemoInputs:
-    """Write the demo video and the known-people folder under ``directory``."""
+    """Write a new demo video and the known-people folder under ``directory``."""
     hopper, collins = portrait_paths()
     directory.mkdir(parents=True, exist_ok=True)
     people_dir = directory / "people"
@@ -53,8 +54,7 @@ def make_demo_inputs(directory: Path) -> DemoInputs:
     known.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(hopper, known / hopper.name)
     video = directory / "demo.mp4"
-    if not video.exists():
-        _render_video(hopper, collins, video)
+    _render_video(hopper, collins, video)
     return DemoInputs(video=video, people_dir=people_dir)
 
 
@@ -75,6 +75,10 @@ def _render_video(first: Path, second: Path, output: Path) -> None:
         inputs += ["-loop", "1", "-t", seconds, "-i", str(path)]
     command = ["ffmpeg", "-v", "error", "-y", *inputs]
     command += ["-filter_complex", graph, "-map", "[v]", "-c:v", "libx264"]
+    # A unique tag makes each rendering a new file, so running the demo again
+    # in the same data directory is not rejected as a duplicate; the second
+    # run recognises both people from the first.
+    command += ["-metadata", f"comment=vwf-demo-{uuid.uuid4()}"]
     command += ["-preset", "veryfast", "-movflags", "+faststart", str(output)]
     try:
         subprocess.run(command, check=True, capture_output=True, text=True)
