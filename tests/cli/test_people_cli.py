@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from vwf.cli import main
-from vwf.cli._people import parse_duration
+from vwf.cli._params import DURATION
 from vwf.config import load_settings
 from vwf.faces._people import People, find_user_id
 from vwf.library import Library
@@ -139,10 +139,10 @@ def test_orphan_faces_rejects_bad_duration(vwf_home):
     assert "invalid duration 'soon'" in result.output
 
 
-def test_parse_duration_units():
-    assert parse_duration("72h") == timedelta(hours=72)
-    assert parse_duration("90s") == timedelta(seconds=90)
-    assert parse_duration("1.5d") == timedelta(hours=36)
+def test_duration_type_units():
+    assert DURATION.convert("72h", None, None) == timedelta(hours=72)
+    assert DURATION.convert("90s", None, None) == timedelta(seconds=90)
+    assert DURATION.convert("1.5d", None, None) == timedelta(hours=36)
 
 
 @pytest.mark.shared_data

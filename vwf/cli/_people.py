@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -11,23 +10,10 @@ from typing import Any, TypeVar
 
 import click
 
+from vwf.cli._params import DURATION
 from vwf.errors import VwfError
 
 T = TypeVar("T")
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_duration(text: str) -> timedelta:
-    """Parse ``90s``, ``30m``, ``72h`` or ``3d`` into a ``timedelta``."""
-    match = _DURATION.match(text)
-    if match is None:
-        raise click.BadParameter(
-            f"invalid duration {text!r}: use a number and a unit s, m, h or d, e.g. 72h"
-        )
-    return timedelta(seconds=float(match[1]) * _UNIT_SECONDS[match[2]])
-
 
 _user_option = click.option(
     "--user",
@@ -246,13 +232,12 @@ def import_people(directory: Path, email: str) -> None:
     "--older-than",
     default="72h",
     show_default=True,
-    metavar="DURATION",
+    type=DURATION,
     help="Only faces detected at least this long ago (s, m, h or d, e.g. 72h).",
 )
 @click.option("--user", "email", metavar="EMAIL", help="Only this user's faces.")
-def orphan_faces(older_than: str, email: str | None) -> None:
+def orphan_faces(older_than: timedelta, email: str | None) -> None:
     """Cluster faces left without a person into people, per user."""
-    age = parse_duration(older_than)
 
     def action():
         from vwf.config import load_settings
@@ -266,7 +251,7 @@ def orphan_faces(older_than: str, email: str | None) -> None:
         user_id: uuid.UUID | None = None
         if email is not None:
             user_id = find_user_id(library, email)
-        return run_orphan_faces(settings, age, user_id=user_id, library=library)
+        return run_orphan_faces(settings, older_than, user_id=user_id, library=library)
 
     for report in _run(action):
         status = (
