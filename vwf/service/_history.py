@@ -71,9 +71,7 @@ def stage_progress(
     definition: WorkflowDefinition, events: Sequence[dict[str, Any]]
 ) -> list[StageProgress]:
     """Return the progress of each stage of ``definition``, in stage order."""
-    tracker = _Tracker(definition)
-    for event in events:
-        tracker.apply(event)
+    tracker = _Tracker.replay(definition, events)
     return [tracker.progress(stage.name) for stage in definition.stages]
 
 
@@ -94,6 +92,17 @@ class _Tracker:
         self._attempts: dict[str, int] = {}
         self._started: dict[str, datetime] = {}
         self._finished: dict[str, datetime] = {}
+        self.results: dict[str, Any] = {}
+        """Each completed stage's last result, decoded from JSON."""
+
+    @classmethod
+    def replay(
+        cls, definition: WorkflowDefinition, events: Sequence[dict[str, Any]]
+    ) -> _Tracker:
+        tracker = cls(definition)
+        for event in events:
+            tracker.apply(event)
+        return tracker
 
     def apply(self, event: dict[str, Any]) -> None:
         event_type = event["eventType"]
@@ -134,6 +143,7 @@ class _Tracker:
         self._status[stage] = status
         if status == "completed":
             self._finished[stage] = event["eventTimestamp"]
+            self.results[stage] = _decode(attributes.get("result"))
 
     def progress(self, stage: str) -> StageProgress:
         return StageProgress(
@@ -149,22 +159,7 @@ def stage_results(
     definition: WorkflowDefinition, events: Sequence[dict[str, Any]]
 ) -> dict[str, Any]:
     """Return each completed stage's last result, decoded from JSON."""
-    stage_of_event: dict[int, str] = {}
-    results: dict[str, Any] = {}
-    for event in events:
-        if event["eventType"] == "ActivityTaskScheduled":
-            attributes = event["activityTaskScheduledEventAttributes"]
-            stage = definition.stage_for_activity_type(
-                attributes["activityType"]["name"]
-            )
-            if stage is not None:
-                stage_of_event[event["eventId"]] = stage.name
-        elif event["eventType"] == "ActivityTaskCompleted":
-            attributes = event["activityTaskCompletedEventAttributes"]
-            stage_name = stage_of_event.get(attributes["scheduledEventId"])
-            if stage_name is not None:
-                results[stage_name] = _decode(attributes.get("result"))
-    return results
+    return _Tracker.replay(definition, events).results
 
 
 def _decode(text: str | None) -> Any:
