@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 
+from tests.ports import free_port
+
 pytest_plugins = ["tests.notify.fixtures"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -80,14 +82,6 @@ def vwf_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """URL of a moto server (fake AWS) on loopback, with fake credentials set."""
@@ -96,7 +90,7 @@ def moto_endpoint() -> Iterator[str]:
     import time
     import urllib.request
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "moto_server"),

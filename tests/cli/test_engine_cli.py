@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from tests.engine.serve_process import ServeProcess
 from tests.engine.swf_steps import http_client
+from tests.ports import free_port
 from vwf.cli import main
 
 
@@ -107,12 +108,9 @@ def test_serve_accepts_keys_from_environment(tmp_path):
 
 
 def test_serve_exposes_prometheus_metrics(tmp_path):
-    import socket
     import urllib.request
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        metrics_port = sock.getsockname()[1]
+    metrics_port = free_port()
     server = ServeProcess(
         f"sqlite:///{tmp_path / 'engine.db'}", "--metrics-port", str(metrics_port)
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.ports import free_port
 from vwf.cli import main
 from vwf.deploy import plan_host, render_supervisor
 
@@ -78,7 +79,7 @@ def test_supervisord_runs_generated_file(tmp_path: Path, vwf_home: Path):
     config_path = tmp_path / "supervisord.conf"
     log_dir = tmp_path / "logs"
     log_dir.mkdir()
-    port = _free_port()
+    port = free_port()
     result = CliRunner().invoke(
         main,
         ["deploy", "supervisor", "--standalone", "--log-dir", str(log_dir),
@@ -115,14 +116,6 @@ def _wait_for_running(config_path: Path, expected: int) -> dict[str, str]:
             return states
         time.sleep(1)
     return states
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_supervisor_output_file_is_private(tmp_path):

@@ -16,15 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.ports import free_port
+
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 WAIT_SECONDS = 240.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class _Cluster:
@@ -75,7 +71,7 @@ class _Cluster:
 
 @pytest.fixture
 def cluster(tmp_path, postgres_url, moto_endpoint, s3_bucket):
-    engine_port = _free_port()
+    engine_port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("VWF_")}
     env.update(
         VWF_SWF_ENDPOINT=f"http://127.0.0.1:{engine_port}",

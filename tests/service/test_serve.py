@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests.ports import free_port
 from vwf.library import Library, Media, MediaStatus
 
 COMPLETION_TIMEOUT = 240.0
@@ -30,15 +31,9 @@ class _Inbox:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def inbox() -> Iterator[tuple[_Inbox, int]]:
-    handler, port = _Inbox(), _free_port()
+    handler, port = _Inbox(), free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     yield handler, port
@@ -59,7 +54,7 @@ def service_env(tmp_path: Path, inbox) -> dict[str, str]:
 class _Service:
     def __init__(self, env: dict[str, str], log_path: Path) -> None:
         self.env = env
-        self.port = _free_port()
+        self.port = free_port()
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
 

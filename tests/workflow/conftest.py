@@ -24,6 +24,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from tests.ports import free_port
 from vwf.workflow import ActivityWorker, Decider, Stage, WorkflowDefinition, register
 
 SECOND = timedelta(seconds=1)
@@ -118,16 +119,10 @@ def swf(engine_url: str) -> Iterator[Swf]:
         engine.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """URL of a ``moto_server`` subprocess on a free loopback port."""
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "moto_server"),
