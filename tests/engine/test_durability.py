@@ -157,9 +157,9 @@ def check_acknowledged(execution: Execution, events: list[dict]) -> list[str]:
 def _delivered_before_commit(
     execution: Execution, step: str, events: list[dict]
 ) -> bool:
-    """Return whether a poll answer was sent but its claim never committed.
+    """Return whether a poll response was sent but its claim never committed.
 
-    The engine writes a poll's answer inside the transaction that claims the
+    The engine writes a poll's response inside the transaction that claims the
     task, so a poller that vanishes leaves the task queued. A kill between
     that write and the commit therefore leaves no started event, and the task
     is handed out again: at-least-once delivery, as SWF allows. That is only

@@ -22,7 +22,7 @@ def test_duration_within_one_frame_passes():
 
 
 def test_duration_longer_than_container_passes():
-    # A stream-copied loop declares 20.004 s but holds 20.066 s of frames.
+    # A stream-copied loop declares 20.004 s but contains 20.066 s of frames.
     check_duration(_report(20.066), expected_seconds=20.004, frame_rate=29.97)
 
 

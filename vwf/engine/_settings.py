@@ -17,10 +17,10 @@ class EngineSettings:
     # Under boto3's default 60 s read timeout, so stock clients never time out
     # while a poll is held.
     long_poll_timeout: timedelta = timedelta(seconds=50)
-    # A waiting poll re-reads the database this often, so it sees tasks that
+    # A waiting poll re-reads the database this often, so it finds tasks that
     # another process scheduled on the same database.
     poll_recheck_interval: timedelta = timedelta(seconds=1)
-    # The timeout scheduler re-reads deadlines at least this often, so it sees
+    # The timeout scheduler re-reads deadlines at least this often, so it finds
     # deadlines that another process added.
     deadline_recheck_interval: timedelta = timedelta(seconds=1)
     # How often closed executions past their domain's retention are deleted.

@@ -39,7 +39,7 @@ def handle_request(engine: Engine, target: str, body: bytes, send: Send) -> None
     """Run one SWF request and write the response with ``send(status, body)``.
 
     For the two polls ``send`` runs inside the transaction that claims the
-    task, so an exception from ``send`` rolls the claim back; that exception
+    task, so an exception from ``send`` rolls the claim back. That exception
     propagates to the caller, and nothing else is sent.
     """
 

@@ -8,7 +8,7 @@ Tree::
         +-- ImageError            an image cannot be read or decoded
         +-- VideoDecodeError      a video cannot be opened or decoded
         +-- AnalysisCancelled     the caller asked a video analysis to stop
-        +-- UserBusyError         another worker holds the user's recognition turn
+        +-- UserBusyError         another worker has the user's recognition turn
         +-- PeopleError           a people operation is invalid (e.g. merge a
         |                         person into itself)
         +-- ImportSourceError     a people import source cannot be read
@@ -36,7 +36,7 @@ class VideoDecodeError(FaceError):
 
 
 class UserBusyError(FaceError):
-    """Another worker holds this user's recognition turn; try again later.
+    """Another worker has this user's recognition turn, so try again later.
 
     ``retry_after`` is the time until the current lease expires.
     """

@@ -143,7 +143,7 @@ class Media(Base):
     """Hex SHA-256 of the original file; ``NULL`` until a remote source is
     uploaded."""
     source: Mapped[str | None] = mapped_column(Text)
-    """Where the original came from: a local path, ``s3://`` or ``http(s)://``."""
+    """Origin of the original: a local path, ``s3://`` or ``http(s)://``."""
     title: Mapped[str | None] = mapped_column(String(500))
     recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     latitude: Mapped[float | None] = mapped_column(Float)

@@ -76,8 +76,8 @@ def _render_video(first: Path, second: Path, output: Path) -> None:
     command = ["ffmpeg", "-v", "error", "-y", *inputs]
     command += ["-filter_complex", graph, "-map", "[v]", "-c:v", "libx264"]
     # A unique tag makes each rendering a new file, so running the demo again
-    # in the same data directory is not rejected as a duplicate; the second
-    # run recognises both people from the first.
+    # in the same data directory is not rejected as a duplicate. The second
+    # run then recognises both people from the first.
     command += ["-metadata", f"comment=vwf-demo-{uuid.uuid4()}"]
     command += ["-preset", "veryfast", "-movflags", "+faststart", str(output)]
     try:

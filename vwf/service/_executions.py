@@ -108,9 +108,11 @@ def request_cancel(client: Any, domain: str, ref: ExecutionRef) -> None:
 def restart_from_stage(
     client: Any, definition: WorkflowDefinition, ref: ExecutionRef, stage: str
 ) -> str:
-    """Start a new run of the closed execution ``ref`` that runs ``stage`` and
-    the stages after it again, reusing the other stages' results; return the
-    new run id."""
+    """Start a new run of the closed execution ``ref`` and return its run id.
+
+    The new run runs ``stage`` and the stages after it again, and reuses the
+    other stages' results.
+    """
     from vwf.service._history import read_history
 
     execution = {"workflowId": ref.workflow_id, "runId": ref.run_id}
