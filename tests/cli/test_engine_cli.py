@@ -26,6 +26,21 @@ def test_serve_help_documents_options():
     assert "VWF_ENGINE_ACCESS_KEYS" in result.output
 
 
+def test_serve_help_documents_timeouts():
+    result = run_serve("--help")
+
+    assert "--read-timeout" in result.output
+    assert "--idle-timeout" in result.output
+
+
+def test_serve_zero_read_timeout_rejected_with_its_name(vwf_home):
+    result = run_serve("--port", "0", "--read-timeout", "0s")
+
+    assert result.exit_code == 2
+    assert "'--read-timeout'" in result.output
+    assert "longer than 0s" in result.output
+
+
 def test_serve_bad_database_url_names_it(vwf_home):
     result = run_serve("--database", "not a url")
 

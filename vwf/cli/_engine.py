@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import os
 import signal
+from datetime import timedelta
 from pathlib import Path
 
 import click
 
+from vwf.cli._params import DURATION
 from vwf.errors import VwfError
 
 logger = logging.getLogger(__name__)
@@ -63,18 +65,36 @@ def engine() -> None:
     type=click.IntRange(0, 65535),
     help="Port of the Prometheus metrics endpoint on loopback; 0 serves none.",
 )
+@click.option(
+    "--read-timeout",
+    type=DURATION,
+    default="60s",
+    show_default=True,
+    help="Time a client has to send one whole request before it gets a 408.",
+)
+@click.option(
+    "--idle-timeout",
+    type=DURATION,
+    default="75s",
+    show_default=True,
+    help="Time an idle keep-alive connection stays open between requests.",
+)
 def serve(
     host: str,
     port: int,
     database_url: str | None,
     access_key_file: Path | None,
     metrics_port: int,
+    read_timeout: timedelta,
+    idle_timeout: timedelta,
 ) -> None:
     """Serve the engine to SWF clients (boto3, vwf deciders and workers) over
     HTTP until SIGTERM or SIGINT."""
     from vwf.config import load_settings
     from vwf.engine.http import EngineServer
 
+    _check_positive("--read-timeout", read_timeout)
+    _check_positive("--idle-timeout", idle_timeout)
     try:
         settings = load_settings(database_url=database_url)
         credentials = _load_credentials(access_key_file)
@@ -83,7 +103,14 @@ def serve(
         raise click.ClickException(str(exc)) from exc
 
     try:
-        server = EngineServer(engine, host=host, port=port, credentials=credentials)
+        server = EngineServer(
+            engine,
+            host=host,
+            port=port,
+            credentials=credentials,
+            read_timeout=read_timeout,
+            idle_timeout=idle_timeout,
+        )
     except (VwfError, OSError) as exc:
         engine.close()
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from exc
@@ -97,6 +124,13 @@ def serve(
             metrics_server.shutdown()
         engine.close()
         logger.info("engine stopped")
+
+
+def _check_positive(option: str, duration: timedelta) -> None:
+    if duration <= timedelta(0):
+        raise click.BadParameter(
+            "must be longer than 0s, e.g. 30s", param_hint=f"'{option}'"
+        )
 
 
 def _serve_metrics(engine, port: int):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.engine import Row
 
 from vwf.engine import _schema as t
@@ -19,6 +19,7 @@ from vwf.engine._durations import parse_duration
 from vwf.engine._metrics import ACTIVITY_OUTCOMES
 from vwf.engine._run import Run
 from vwf.engine._services import Services
+from vwf.engine._sql import Prepared
 from vwf.engine._store import Tx
 from vwf.engine.errors import UnknownResourceFault
 from vwf.logcontext import log_context
@@ -26,17 +27,25 @@ from vwf.logcontext import log_context
 logger = logging.getLogger(__name__)
 
 
+_activity_tasks = t.activity_tasks.c
+_STARTED_BY_TOKEN = Prepared(
+    select(t.activity_tasks).where(
+        _activity_tasks.token == bindparam("token"),
+        _activity_tasks.status == "started",
+    )
+)
+_DELETE_ACTIVITY = Prepared(
+    delete(t.activity_tasks).where(_activity_tasks.pk == bindparam("pk"))
+)
+
+
 def started_activity(tx: Tx, services: Services, token: str) -> tuple[Run, Row]:
     """Return the locked run and the started activity task of ``token``."""
-    columns = t.activity_tasks.c
-    by_token = select(t.activity_tasks).where(
-        columns.token == token, columns.status == "started"
-    )
-    task = tx.execute(by_token).one_or_none()
+    task = _STARTED_BY_TOKEN.first(tx, token=token)
     if task is not None:
         run = Run.load(tx, services, task.execution_pk)
         # Read again under the execution's lock: it may have closed meanwhile.
-        task = tx.execute(by_token).one_or_none()
+        task = _STARTED_BY_TOKEN.first(tx, token=token)
     if task is None:
         raise UnknownResourceFault(
             "Unknown activity task token: the task is closed, timed out or was "
@@ -53,7 +62,7 @@ def close_activity(run: Run, task: Row, event_type: str, **attributes: Any) -> N
         startedEventId=task.started_event_id,
         **attributes,
     )
-    run.tx.execute(delete(t.activity_tasks).where(t.activity_tasks.c.pk == task.pk))
+    _DELETE_ACTIVITY.run(run.tx, pk=task.pk)
     run.remove_deadlines(task.scheduled_event_id)
     run.count_activity(task.type_name, ACTIVITY_OUTCOMES[event_type])
 

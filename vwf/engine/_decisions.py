@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from vwf.engine import _schema as t
 from vwf.engine._activities import close_activity
@@ -27,6 +27,7 @@ from vwf.engine._executions import (
 )
 from vwf.engine._run import Run, new_run_id
 from vwf.engine._services import Services
+from vwf.engine._sql import Prepared
 from vwf.engine._store import Tx
 from vwf.engine._types import ACTIVITY, WORKFLOW, RegisteredType, find_type
 from vwf.engine.errors import UnknownResourceFault, ValidationException
@@ -68,6 +69,40 @@ class DecisionContext:
     @property
     def domain(self) -> str:
         return self.run["domain"]
+
+
+_decision_tasks = t.decision_tasks.c
+_activity_tasks = t.activity_tasks.c
+_STARTED_BY_TOKEN = Prepared(
+    select(_decision_tasks.execution_pk).where(
+        _decision_tasks.token == bindparam("token"),
+        _decision_tasks.status == "started",
+    )
+)
+_OPEN_ACTIVITY_IDS = Prepared(
+    select(_activity_tasks.activity_id).where(
+        _activity_tasks.execution_pk == bindparam("execution_pk")
+    )
+)
+_INSERT_ACTIVITY = Prepared(
+    insert(t.activity_tasks),
+    columns=(
+        "execution_pk",
+        "activity_id",
+        "scheduled_event_id",
+        "started_event_id",
+        "domain",
+        "task_list",
+        "priority",
+        "status",
+        "type_name",
+        "type_version",
+        "input",
+        "heartbeat_timeout",
+        "start_to_close_timeout",
+        "cancel_requested",
+    ),
+)
 
 
 def attributes_member(decision_type: str) -> str:
@@ -114,15 +149,11 @@ def _check_decisions(decisions: list[dict[str, Any]]) -> None:
 
 
 def _started_decision_run(tx: Tx, services: Services, token: str) -> Run:
-    columns = t.decision_tasks.c
-    by_token = select(columns.execution_pk).where(
-        columns.token == token, columns.status == "started"
-    )
-    pk = tx.execute(by_token).scalar()
+    pk = _STARTED_BY_TOKEN.scalar(tx, token=token)
     if pk is not None:
         Run.load(tx, services, pk)
         # Read again under the execution's lock: it may have timed out meanwhile.
-        pk = tx.execute(by_token).scalar()
+        pk = _STARTED_BY_TOKEN.scalar(tx, token=token)
     if pk is None:
         raise UnknownResourceFault(
             "Unknown decision task token: the task is completed, timed out or "
@@ -205,11 +236,8 @@ def _activity_refusal(
         return "ACTIVITY_TYPE_DOES_NOT_EXIST"
     if found.status != "REGISTERED":
         return "ACTIVITY_TYPE_DEPRECATED"
-    columns = t.activity_tasks.c
-    open_activities = context.tx.execute(
-        select(columns.activity_id).where(columns.execution_pk == context.run.pk)
-    ).scalars()
-    open_ids = set(open_activities)
+    rows = _OPEN_ACTIVITY_IDS.rows(context.tx, execution_pk=context.run.pk)
+    open_ids = {row.activity_id for row in rows}
     if activity_id in open_ids:
         return "ACTIVITY_ID_ALREADY_IN_USE"
     if len(open_ids) >= context.services.settings.max_open_activities:
@@ -267,24 +295,22 @@ def _insert_activity(
     )
     task_list = settings["taskList"]["name"]
     run.count_activity(attributes["activityType"]["name"], "scheduled")
-    context.tx.execute(
-        insert(t.activity_tasks),
-        {
-            "execution_pk": run.pk,
-            "activity_id": attributes["activityId"],
-            "scheduled_event_id": scheduled_event_id,
-            "started_event_id": 0,
-            "domain": context.domain,
-            "task_list": task_list,
-            "priority": int(settings["taskPriority"] or 0),
-            "status": "scheduled",
-            "type_name": attributes["activityType"]["name"],
-            "type_version": attributes["activityType"]["version"],
-            "input": attributes.get("input"),
-            "heartbeat_timeout": settings["heartbeatTimeout"],
-            "start_to_close_timeout": settings["startToCloseTimeout"],
-            "cancel_requested": False,
-        },
+    _INSERT_ACTIVITY.run(
+        context.tx,
+        execution_pk=run.pk,
+        activity_id=attributes["activityId"],
+        scheduled_event_id=scheduled_event_id,
+        started_event_id=0,
+        domain=context.domain,
+        task_list=task_list,
+        priority=int(settings["taskPriority"] or 0),
+        status="scheduled",
+        type_name=attributes["activityType"]["name"],
+        type_version=attributes["activityType"]["version"],
+        input=attributes.get("input"),
+        heartbeat_timeout=settings["heartbeatTimeout"],
+        start_to_close_timeout=settings["startToCloseTimeout"],
+        cancel_requested=False,
     )
     for kind, value in (
         ("activity_schedule_to_start", settings["scheduleToStartTimeout"]),

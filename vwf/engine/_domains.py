@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from vwf.engine import _schema as t
 from vwf.engine._pagination import keyset_page
 from vwf.engine._services import Services
+from vwf.engine._sql import Prepared
 from vwf.engine._store import Tx
 from vwf.engine.errors import (
     DomainAlreadyExistsFault,
@@ -26,9 +27,14 @@ DEPRECATED = "DEPRECATED"
 _ARN_PREFIX = "arn:aws:swf:local:000000000000:/domain/"
 
 
+_SELECT_DOMAIN = Prepared(
+    select(t.domains).where(t.domains.c.name == bindparam("name"))
+)
+
+
 def get_domain(conn: Connection | Tx, name: str) -> Row:
     """Return the domain row, or raise :class:`UnknownResourceFault`."""
-    row = conn.execute(select(t.domains).where(t.domains.c.name == name)).one_or_none()
+    row = _SELECT_DOMAIN.first(conn, name=name)
     if row is None:
         raise UnknownResourceFault(
             f"Unknown domain: {name}; register it with RegisterDomain first"

@@ -22,6 +22,7 @@ from vwf.engine._history import read_events
 from vwf.engine._pagination import decode_token, encode_token, page_size, query_digest
 from vwf.engine._run import Run, new_run_id
 from vwf.engine._services import Services
+from vwf.engine._sql import Prepared
 from vwf.engine._store import Tx
 from vwf.engine._types import WORKFLOW, find_type
 from vwf.engine.errors import (
@@ -104,6 +105,16 @@ def _check_execution_timeout(value: str) -> None:
         )
 
 
+_NO_PARENT = dict.fromkeys(
+    ("parent_pk", "parent_workflow_id", "parent_run_id", "parent_initiated_event_id")
+)
+_INSERT_EXECUTION = Prepared(
+    insert(t.executions).returning(t.executions.c.pk),
+    columns=[column.key for column in t.executions.c if column.key != "pk"],
+)
+_INSERT_TAG = Prepared(insert(t.execution_tags), columns=("execution_pk", "tag"))
+
+
 @dataclass(frozen=True)
 class ParentLink:
     """The parent of a child execution and its StartChildWorkflowExecutionInitiated."""
@@ -147,34 +158,38 @@ def create_execution(
         }
     else:
         parent_columns = {}
-    pk = tx.execute(
-        insert(t.executions).values(
-            domain=domain,
-            workflow_id=workflow_id,
-            run_id=run_id or new_run_id(),
-            type_name=workflow_type["name"],
-            type_version=workflow_type["version"],
-            task_list=config.task_list,
-            task_priority=config.task_priority,
-            child_policy=config.child_policy,
-            execution_start_to_close_timeout=config.execution_start_to_close_timeout,
-            task_start_to_close_timeout=config.task_start_to_close_timeout,
-            lambda_role=config.lambda_role,
-            tags=json.dumps(tags),
-            is_open=True,
-            started_at=now,
-            cancel_requested=False,
-            next_event_id=1,
-            decision_state="none",
-            decision_scheduled_event_id=0,
-            decision_started_event_id=0,
-            previous_started_event_id=0,
-            decision_pending=False,
-            **parent_columns,
-        )
-    ).inserted_primary_key[0]
+    pk = _INSERT_EXECUTION.scalar(
+        tx,
+        **(_NO_PARENT | parent_columns),
+        domain=domain,
+        workflow_id=workflow_id,
+        run_id=run_id or new_run_id(),
+        type_name=workflow_type["name"],
+        type_version=workflow_type["version"],
+        task_list=config.task_list,
+        task_priority=config.task_priority,
+        child_policy=config.child_policy,
+        execution_start_to_close_timeout=config.execution_start_to_close_timeout,
+        task_start_to_close_timeout=config.task_start_to_close_timeout,
+        lambda_role=config.lambda_role,
+        tags=json.dumps(tags),
+        is_open=True,
+        started_at=now,
+        cancel_requested=False,
+        next_event_id=1,
+        decision_state="none",
+        decision_scheduled_event_id=0,
+        decision_started_event_id=0,
+        previous_started_event_id=0,
+        decision_pending=False,
+        decision_schedule_to_start_timeout=None,
+        latest_execution_context=None,
+        latest_activity_task_at=None,
+        close_status=None,
+        closed_at=None,
+    )
     for tag in dict.fromkeys(tags):
-        tx.execute(insert(t.execution_tags), {"execution_pk": pk, "tag": tag})
+        _INSERT_TAG.run(tx, execution_pk=pk, tag=tag)
     run = Run.load(tx, services, pk)
     _append_started(run, config, input, tags, continued_from)
     return run

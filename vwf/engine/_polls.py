@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
 from vwf.engine import _schema as t
@@ -33,6 +33,7 @@ from vwf.engine._history import read_events
 from vwf.engine._pagination import decode_token, encode_token, page_size, query_digest
 from vwf.engine._run import Run, new_token
 from vwf.engine._services import Services
+from vwf.engine._sql import LOCK_SKIP_LOCKED, Prepared
 from vwf.engine._store import Tx
 from vwf.engine._waiters import TaskListKey
 from vwf.engine.errors import UnknownResourceFault
@@ -44,11 +45,67 @@ Deliver = Callable[[dict[str, Any]], None] | None
 EMPTY_DECISION_TASK = {"startedEventId": 0, "previousStartedEventId": 0}
 EMPTY_ACTIVITY_TASK = {"startedEventId": 0}
 
+_decision_tasks = t.decision_tasks.c
+_activity_tasks = t.activity_tasks.c
+
+
+def _queue_condition(columns: Any) -> tuple[Any, ...]:
+    return (
+        columns.domain == bindparam("domain"),
+        columns.task_list == bindparam("task_list"),
+        columns.status == "scheduled",
+    )
+
+
+# Whether a task waits, checked with a read so idle polls take no write lock.
+_DECISION_QUEUED = Prepared(
+    select(_decision_tasks.status).where(*_queue_condition(_decision_tasks)).limit(1)
+)
+_ACTIVITY_QUEUED = Prepared(
+    select(_activity_tasks.status).where(*_queue_condition(_activity_tasks)).limit(1)
+)
+# The first scheduled task of a task list; PostgreSQL skips rows other
+# pollers have locked.
+_DECISION_HEAD = Prepared(
+    select(t.decision_tasks)
+    .where(*_queue_condition(_decision_tasks))
+    .order_by(_decision_tasks.priority.desc(), _decision_tasks.scheduled_at)
+    .limit(1),
+    lock=LOCK_SKIP_LOCKED,
+)
+_ACTIVITY_HEAD = Prepared(
+    select(t.activity_tasks)
+    .where(*_queue_condition(_activity_tasks))
+    .order_by(_activity_tasks.priority.desc(), _activity_tasks.pk)
+    .limit(1),
+    lock=LOCK_SKIP_LOCKED,
+)
+_START_DECISION_TASK = Prepared(
+    update(t.decision_tasks)
+    .where(
+        _decision_tasks.execution_pk == bindparam("key_execution_pk"),
+        _decision_tasks.status == "scheduled",
+    )
+    .values(status="started"),
+    columns=("token",),
+)
+_SCHEDULED_ACTIVITY = Prepared(
+    select(t.activity_tasks).where(
+        _activity_tasks.pk == bindparam("pk"), _activity_tasks.status == "scheduled"
+    )
+)
+_START_ACTIVITY_TASK = Prepared(
+    update(t.activity_tasks)
+    .where(_activity_tasks.pk == bindparam("key_pk"))
+    .values(status="started"),
+    columns=("token", "started_event_id"),
+)
+
 
 def poll_for_decision_task(
     services: Services, request: dict[str, Any], deliver: Deliver
 ) -> dict[str, Any]:
-    services.store.read(lambda conn: get_domain(conn, request["domain"]))
+    _check_domain(services, request["domain"])
     if request.get("nextPageToken"):
         response = services.store.read(
             lambda conn: _next_decision_page(services, conn, request)
@@ -59,7 +116,7 @@ def poll_for_decision_task(
     key = ("decision", request["domain"], request["taskList"]["name"])
 
     def claim() -> dict[str, Any] | None:
-        if not _is_queued(services, t.decision_tasks, request):
+        if not _is_queued(services, _DECISION_QUEUED, request):
             return None
         return services.store.write(
             lambda tx: _claim_decision_task(services, tx, request, deliver)
@@ -71,17 +128,25 @@ def poll_for_decision_task(
 def poll_for_activity_task(
     services: Services, request: dict[str, Any], deliver: Deliver
 ) -> dict[str, Any]:
-    services.store.read(lambda conn: get_domain(conn, request["domain"]))
+    _check_domain(services, request["domain"])
     key = ("activity", request["domain"], request["taskList"]["name"])
 
     def claim() -> dict[str, Any] | None:
-        if not _is_queued(services, t.activity_tasks, request):
+        if not _is_queued(services, _ACTIVITY_QUEUED, request):
             return None
         return services.store.write(
             lambda tx: _claim_activity_task(services, tx, request, deliver)
         )
 
     return _long_poll(services, key, claim, dict(EMPTY_ACTIVITY_TASK), deliver)
+
+
+def _check_domain(services: Services, domain: str) -> None:
+    """Raise :class:`UnknownResourceFault` unless ``domain`` is registered."""
+    if domain in services.known_domains:
+        return
+    services.store.read(lambda conn: get_domain(conn, domain))
+    services.known_domains.add(domain)
 
 
 def _long_poll(
@@ -109,55 +174,33 @@ def _long_poll(
     return empty
 
 
-def _is_queued(services: Services, table: Any, request: dict[str, Any]) -> bool:
+def _is_queued(services: Services, queued: Prepared, request: dict[str, Any]) -> bool:
     """Check with a read whether a task waits, so idle polls take no write lock."""
-    columns = table.c
-    query = (
-        select(columns.status)
-        .where(
-            columns.domain == request["domain"],
-            columns.task_list == request["taskList"]["name"],
-            columns.status == "scheduled",
-        )
-        .limit(1)
+    return services.store.read(
+        lambda conn: _queue_first(conn, queued, request) is not None
     )
-    return services.store.read(lambda conn: conn.execute(query).first() is not None)
 
 
-def _queue_head(tx: Tx, table: Any, request: dict[str, Any], *order: Any) -> Any:
-    """Return the first scheduled task row of the request's task list, or None.
-
-    On PostgreSQL, rows locked by other pollers are skipped.
-    """
-    columns = table.c
-    query = (
-        select(table)
-        .where(
-            columns.domain == request["domain"],
-            columns.task_list == request["taskList"]["name"],
-            columns.status == "scheduled",
-        )
-        .order_by(columns.priority.desc(), *order)
-        .limit(1)
+def _queue_first(
+    conn: Connection | Tx, statement: Prepared, request: dict[str, Any]
+) -> Any:
+    return statement.first(
+        conn, domain=request["domain"], task_list=request["taskList"]["name"]
     )
-    return tx.execute(tx.claimable(query)).one_or_none()
 
 
 def _claim_decision_task(
     services: Services, tx: Tx, request: dict[str, Any], deliver: Deliver
 ) -> dict[str, Any] | None:
-    columns = t.decision_tasks.c
-    head = _queue_head(tx, t.decision_tasks, request, columns.scheduled_at)
+    head = _queue_first(tx, _DECISION_HEAD, request)
     if head is None:
         return None
 
     run = Run.load(tx, services, head.execution_pk)
     token = new_token()
-    claimed = tx.execute(
-        update(t.decision_tasks)
-        .where(columns.execution_pk == head.execution_pk, columns.status == "scheduled")
-        .values(status="started", token=token)
-    ).rowcount
+    claimed = _START_DECISION_TASK.run(
+        tx, key_execution_pk=head.execution_pk, token=token
+    )
     if not claimed:
         return None
 
@@ -280,18 +323,13 @@ def _next_decision_page(
 def _claim_activity_task(
     services: Services, tx: Tx, request: dict[str, Any], deliver: Deliver
 ) -> dict[str, Any] | None:
-    columns = t.activity_tasks.c
-    head = _queue_head(tx, t.activity_tasks, request, columns.pk)
+    head = _queue_first(tx, _ACTIVITY_HEAD, request)
     if head is None:
         return None
 
     run = Run.load(tx, services, head.execution_pk)
     # Read again under the execution's lock: it may have closed meanwhile.
-    task = tx.execute(
-        select(t.activity_tasks).where(
-            columns.pk == head.pk, columns.status == "scheduled"
-        )
-    ).one_or_none()
+    task = _SCHEDULED_ACTIVITY.first(tx, pk=head.pk)
     if task is None:
         return None
 
@@ -301,10 +339,8 @@ def _claim_activity_task(
         identity=request.get("identity"),
         scheduledEventId=task.scheduled_event_id,
     )
-    tx.execute(
-        update(t.activity_tasks)
-        .where(columns.pk == task.pk)
-        .values(status="started", token=token, started_event_id=started_event_id)
+    _START_ACTIVITY_TASK.run(
+        tx, key_pk=task.pk, token=token, started_event_id=started_event_id
     )
     run.set(latest_activity_task_at=services.now())
     _add_started_deadlines(run, task)

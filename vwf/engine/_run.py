@@ -15,11 +15,12 @@ import logging
 import secrets
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from vwf.engine import _schema as t
 from vwf.engine._durations import parse_duration
 from vwf.engine._services import Services
+from vwf.engine._sql import LOCK_ROW, Prepared
 from vwf.engine._store import Tx
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,96 @@ _CHILD_CLOSE_EVENTS = {
 }
 
 
+_executions = t.executions.c
+_deadlines = t.deadlines.c
+_children = t.children.c
+
+_SELECT_RUN = Prepared(
+    select(t.executions).where(_executions.pk == bindparam("pk")), lock=LOCK_ROW
+)
+_FIND_RUN = Prepared(
+    select(_executions.pk).where(
+        _executions.domain == bindparam("domain"),
+        _executions.workflow_id == bindparam("workflow_id"),
+        _executions.run_id == bindparam("run_id"),
+    )
+)
+_FIND_OPEN_RUN = Prepared(
+    select(_executions.pk).where(
+        _executions.domain == bindparam("domain"),
+        _executions.workflow_id == bindparam("workflow_id"),
+        _executions.is_open.is_(True),
+    )
+)
+_INSERT_EVENT = Prepared(
+    insert(t.events),
+    columns=("execution_pk", "event_id", "event_type", "timestamp", "attributes"),
+)
+_INSERT_DEADLINE = Prepared(
+    insert(t.deadlines), columns=("due_at", "kind", "execution_pk", "ref")
+)
+_DELETE_DEADLINES = Prepared(
+    delete(t.deadlines).where(
+        _deadlines.execution_pk == bindparam("execution_pk"),
+        _deadlines.ref == bindparam("ref"),
+    )
+)
+_DELETE_DEADLINES_OF_KIND = Prepared(
+    delete(t.deadlines).where(
+        _deadlines.execution_pk == bindparam("execution_pk"),
+        _deadlines.ref == bindparam("ref"),
+        _deadlines.kind == bindparam("kind"),
+    )
+)
+_INSERT_DECISION_TASK = Prepared(
+    insert(t.decision_tasks),
+    columns=(
+        "execution_pk",
+        "domain",
+        "task_list",
+        "priority",
+        "scheduled_at",
+        "status",
+    ),
+)
+# Deletes everything an execution holds open, one table each.
+_RELEASE_OPEN_WORK = [
+    Prepared(delete(table).where(table.c.execution_pk == bindparam("execution_pk")))
+    for table in (t.decision_tasks, t.activity_tasks, t.timers, t.deadlines)
+]
+_DELETE_DECISION_TASK = _RELEASE_OPEN_WORK[0]
+_SELECT_CHILDREN = Prepared(
+    select(_children.child_pk).where(_children.parent_pk == bindparam("parent_pk"))
+)
+_DELETE_CHILDREN = Prepared(
+    delete(t.children).where(_children.parent_pk == bindparam("parent_pk"))
+)
+_SELECT_CHILD = Prepared(
+    select(t.children).where(
+        _children.parent_pk == bindparam("parent_pk"),
+        _children.child_pk == bindparam("child_pk"),
+    )
+)
+_DELETE_CHILD = Prepared(
+    delete(t.children).where(
+        _children.parent_pk == bindparam("parent_pk"),
+        _children.initiated_event_id == bindparam("initiated_event_id"),
+    )
+)
+# UPDATE statements of the executions row, one per set of changed columns.
+_UPDATES: dict[frozenset[str], Prepared] = {}
+
+
+def _update_run(columns: frozenset[str]) -> Prepared:
+    prepared = _UPDATES.get(columns)
+    if prepared is None:
+        statement = update(t.executions).where(_executions.pk == bindparam("key_pk"))
+        prepared = _UPDATES.setdefault(
+            columns, Prepared(statement, columns=sorted(columns))
+        )
+    return prepared
+
+
 def new_token() -> str:
     """Return an unguessable task token."""
     return secrets.token_urlsafe(32)
@@ -91,7 +182,7 @@ class Run:
     def __init__(self, tx: Tx, services: Services, row: Any) -> None:
         self.tx = tx
         self.services = services
-        self._row = dict(row._mapping)
+        self._row = row._asdict()
         self._changes: dict[str, Any] = {}
         self._needs_decision = False
         tx.runs[self.pk] = self
@@ -102,8 +193,10 @@ class Run:
         """Return the run with primary key ``pk``, locked for this transaction."""
         if pk in tx.runs:
             return tx.runs[pk]
-        statement = tx.locked(select(t.executions).where(t.executions.c.pk == pk))
-        return cls(tx, services, tx.execute(statement).one())
+        row = _SELECT_RUN.first(tx, pk=pk)
+        if row is None:
+            raise LookupError(f"execution {pk} vanished inside its transaction")
+        return cls(tx, services, row)
 
     @classmethod
     def find(
@@ -115,15 +208,12 @@ class Run:
         run_id: str | None = None,
     ) -> Run | None:
         """Return the named run, or the open run of ``workflow_id`` without a runId."""
-        columns = t.executions.c
-        query = select(columns.pk).where(
-            columns.domain == domain, columns.workflow_id == workflow_id
-        )
         if run_id:
-            query = query.where(columns.run_id == run_id)
+            pk = _FIND_RUN.scalar(
+                tx, domain=domain, workflow_id=workflow_id, run_id=run_id
+            )
         else:
-            query = query.where(columns.is_open.is_(True))
-        pk = tx.execute(query).scalar()
+            pk = _FIND_OPEN_RUN.scalar(tx, domain=domain, workflow_id=workflow_id)
         return None if pk is None else cls.load(tx, services, pk)
 
     def __getitem__(self, column: str) -> Any:
@@ -160,15 +250,13 @@ class Run:
             )
         event_id = self["next_event_id"]
         values = {k: v for k, v in attributes.items() if v is not None}
-        self.tx.execute(
-            insert(t.events),
-            {
-                "execution_pk": self.pk,
-                "event_id": event_id,
-                "event_type": event_type,
-                "timestamp": self.services.now(),
-                "attributes": json.dumps(values, separators=(",", ":")),
-            },
+        _INSERT_EVENT.run(
+            self.tx,
+            execution_pk=self.pk,
+            event_id=event_id,
+            event_type=event_type,
+            timestamp=self.services.now(),
+            attributes=json.dumps(values, separators=(",", ":")),
         )
         self.set(next_event_id=event_id + 1)
         if event_type in DECISION_EVENTS:
@@ -185,21 +273,19 @@ class Run:
     def add_deadline(self, kind: str, ref: int, after_seconds: float) -> None:
         """Record that ``kind`` of event ``ref`` falls due in ``after_seconds``."""
         due_at = self.services.now() + after_seconds
-        self.tx.execute(
-            insert(t.deadlines),
-            {"due_at": due_at, "kind": kind, "execution_pk": self.pk, "ref": ref},
+        _INSERT_DEADLINE.run(
+            self.tx, due_at=due_at, kind=kind, execution_pk=self.pk, ref=ref
         )
         self.tx.after_commit.append(lambda: self.services.wake_scheduler(due_at))
 
     def remove_deadlines(self, ref: int, *kinds: str) -> None:
         """Delete the deadlines of event ``ref``, all of them when no kind is given."""
-        columns = t.deadlines.c
-        statement = delete(t.deadlines).where(
-            columns.execution_pk == self.pk, columns.ref == ref
-        )
-        if kinds:
-            statement = statement.where(columns.kind.in_(kinds))
-        self.tx.execute(statement)
+        if not kinds:
+            _DELETE_DEADLINES.run(self.tx, execution_pk=self.pk, ref=ref)
+        for kind in kinds:
+            _DELETE_DEADLINES_OF_KIND.run(
+                self.tx, execution_pk=self.pk, ref=ref, kind=kind
+            )
 
     def schedule_decision_task(self) -> None:
         """Append DecisionTaskScheduled and queue the task for a decider."""
@@ -211,16 +297,14 @@ class Run:
             startToCloseTimeout=self["task_start_to_close_timeout"],
             scheduleToStartTimeout=timeout,
         )
-        self.tx.execute(
-            insert(t.decision_tasks),
-            {
-                "execution_pk": self.pk,
-                "domain": self["domain"],
-                "task_list": self["task_list"],
-                "priority": int(self["task_priority"] or 0),
-                "scheduled_at": self.services.now(),
-                "status": "scheduled",
-            },
+        _INSERT_DECISION_TASK.run(
+            self.tx,
+            execution_pk=self.pk,
+            domain=self["domain"],
+            task_list=self["task_list"],
+            priority=int(self["task_priority"] or 0),
+            scheduled_at=self.services.now(),
+            status="scheduled",
         )
         self.set(decision_state="scheduled", decision_scheduled_event_id=event_id)
         duration = parse_duration(timeout) if timeout else None
@@ -232,9 +316,7 @@ class Run:
 
     def clear_decision_task(self) -> None:
         """Forget the open decision task after it completed or timed out."""
-        self.tx.execute(
-            delete(t.decision_tasks).where(t.decision_tasks.c.execution_pk == self.pk)
-        )
+        _DELETE_DECISION_TASK.run(self.tx, execution_pk=self.pk)
         self.remove_deadlines(self["decision_scheduled_event_id"])
         self.remove_deadlines(self["decision_started_event_id"])
         self.set(decision_state="none", decision_pending=False)
@@ -281,16 +363,14 @@ class Run:
         )
 
     def _release_open_work(self) -> None:
-        for table in (t.decision_tasks, t.activity_tasks, t.timers, t.deadlines):
-            self.tx.execute(delete(table).where(table.c.execution_pk == self.pk))
+        for statement in _RELEASE_OPEN_WORK:
+            statement.run(self.tx, execution_pk=self.pk)
         self.set(decision_state="none", decision_pending=False)
 
     def _apply_child_policy(self, policy: str) -> None:
-        rows = self.tx.execute(
-            select(t.children.c.child_pk).where(t.children.c.parent_pk == self.pk)
-        ).scalars()
-        child_pks = list(rows)
-        self.tx.execute(delete(t.children).where(t.children.c.parent_pk == self.pk))
+        rows = _SELECT_CHILDREN.rows(self.tx, parent_pk=self.pk)
+        child_pks = [row.child_pk for row in rows]
+        _DELETE_CHILDREN.run(self.tx, parent_pk=self.pk)
         if policy == "ABANDON":
             return
         for child_pk in child_pks:
@@ -315,20 +395,12 @@ class Run:
         parent_pk = self["parent_pk"]
         if parent_pk is None:
             return
-        columns = t.children.c
-        found = self.tx.execute(
-            select(t.children).where(
-                columns.parent_pk == parent_pk, columns.child_pk == self.pk
-            )
-        ).one_or_none()
+        found = _SELECT_CHILD.first(self.tx, parent_pk=parent_pk, child_pk=self.pk)
         if found is None:
             return
         parent = Run.load(self.tx, self.services, parent_pk)
-        self.tx.execute(
-            delete(t.children).where(
-                columns.parent_pk == parent_pk,
-                columns.initiated_event_id == found.initiated_event_id,
-            )
+        _DELETE_CHILD.run(
+            self.tx, parent_pk=parent_pk, initiated_event_id=found.initiated_event_id
         )
         if not parent.is_open:
             return
@@ -361,10 +433,8 @@ class Run:
             self._schedule_or_defer_decision()
         if not self._changes:
             return False
-        self.tx.execute(
-            update(t.executions)
-            .where(t.executions.c.pk == self.pk)
-            .values(**self._changes)
+        _update_run(frozenset(self._changes)).run(
+            self.tx, key_pk=self.pk, **self._changes
         )
         self._row.update(self._changes)
         self._changes = {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vwf.engine._clock import Clock
 from vwf.engine._metrics import EngineMetrics
@@ -23,6 +23,9 @@ class Services:
     # Called after commit with the due time (epoch seconds) of a new deadline.
     wake_scheduler: Callable[[float], None]
     metrics: EngineMetrics
+    # Domains seen to exist. SWF has no way to delete a domain, so an entry
+    # stays true for every engine sharing the database.
+    known_domains: set[str] = field(default_factory=set)
 
     def now(self) -> float:
         """Return the current time in epoch seconds, from the injected clock."""

@@ -55,19 +55,12 @@ class Tx:
         self.before_commit: list[Callable[[], bool]] = []
         self.after_commit: list[Callable[[], None]] = []
 
-    def locked(self, statement: sqlalchemy.Select) -> sqlalchemy.Select:
-        """Add ``FOR UPDATE`` on PostgreSQL, because only SQLite locks on BEGIN."""
-        if self.store.is_sqlite:
-            return statement
-        return statement.with_for_update()
-
-    def claimable(self, statement: sqlalchemy.Select) -> sqlalchemy.Select:
-        """Add ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, for picking queued tasks."""
-        if self.store.is_sqlite:
-            return statement
-        return statement.with_for_update(skip_locked=True)
-
     def execute(self, statement: Any, *args: Any) -> sqlalchemy.CursorResult:
+        """Run a Core statement built for this call.
+
+        Hot paths use :class:`~vwf.engine._sql.Prepared` statements instead,
+        which skip SQLAlchemy's per-call statement work.
+        """
         return self.conn.execute(statement, *args)
 
 
@@ -198,7 +191,12 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_sqlite(conn: Connection) -> None:
-    if conn.get_execution_options().get("vwf_write"):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        conn.exec_driver_sql("BEGIN")
+    # The driver's own execute: going through SQLAlchemy here would cost more
+    # than the BEGIN itself.
+    immediate = conn.get_execution_options().get("vwf_write")
+    statement = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+    driver = conn.dialect.loaded_dbapi
+    try:
+        conn.connection.dbapi_connection.execute(statement)
+    except driver.Error as exc:
+        raise DBAPIError.instance(statement, (), exc, driver.Error) from exc

@@ -7,6 +7,7 @@ only for a deprecated type).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from vwf.engine import _schema as t
@@ -26,6 +27,7 @@ from vwf.engine._domains import (
 )
 from vwf.engine._pagination import keyset_page
 from vwf.engine._services import Services
+from vwf.engine._sql import Prepared
 from vwf.engine._store import Tx
 from vwf.engine.errors import (
     TypeAlreadyExistsFault,
@@ -45,6 +47,18 @@ class TypeKind:
     table: Table
     member: str  # request and response member naming the type
     defaults: tuple[str, ...]  # default* members of the registration
+
+    @functools.cached_property
+    def find(self) -> Prepared:
+        """The status and configuration of one type, by domain, name and version."""
+        columns = self.table.c
+        return Prepared(
+            select(columns.status, columns.configuration).where(
+                columns.domain == bindparam("domain"),
+                columns.name == bindparam("name"),
+                columns.version == bindparam("version"),
+            )
+        )
 
 
 WORKFLOW = TypeKind(
@@ -87,12 +101,7 @@ def find_type(
     conn: Connection | Tx, kind: TypeKind, domain: str, name: str, version: str
 ) -> RegisteredType | None:
     """Return the type, or ``None`` when it is not registered."""
-    columns = kind.table.c
-    row = conn.execute(
-        select(columns.status, columns.configuration).where(
-            columns.domain == domain, columns.name == name, columns.version == version
-        )
-    ).one_or_none()
+    row = kind.find.first(conn, domain=domain, name=name, version=version)
     if row is None:
         return None
     return RegisteredType(row.status, json.loads(row.configuration))
