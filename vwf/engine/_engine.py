@@ -21,7 +21,11 @@ from vwf.engine._services import Services
 from vwf.engine._settings import EngineSettings
 from vwf.engine._store import Store
 from vwf.engine._timeouts import TimeoutScheduler
-from vwf.engine._validation import service_model, validate_request
+from vwf.engine._validation import (
+    load_operation_models,
+    service_model,
+    validate_request,
+)
 from vwf.engine._waiters import TaskListWaiters
 from vwf.engine.errors import OperationNotPermittedFault, UnknownOperationException
 
@@ -75,7 +79,11 @@ class Engine:
         self._scheduler.bind(self._services)
 
     def start(self) -> None:
-        """Start the background threads: timeout scheduler and retention purge."""
+        """Load the request model and start the background threads: timeout
+        scheduler and retention purge."""
+        # Loading botocore's SWF model takes about half a second of CPU, which
+        # would otherwise fall on the first requests.
+        load_operation_models()
         self._scheduler.start()
         logger.info("engine started on %s", self._store.engine.url)
 

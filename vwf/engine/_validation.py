@@ -37,6 +37,13 @@ def service_model() -> ServiceModel:
     return botocore.session.get_session().get_service_model("swf")
 
 
+def load_operation_models() -> None:
+    """Load the model of every SWF operation now instead of at first use."""
+    model = service_model()
+    for name in model.operation_names:
+        model.operation_model(name)
+
+
 def validate_request(operation: str, request: dict[str, Any]) -> None:
     """Raise :class:`ValidationException` naming the first invalid member."""
     shape = service_model().operation_model(operation).input_shape
