@@ -550,6 +550,22 @@ def test_idle_connection_closed_quietly(quick_server):
     assert IDLE_TIMEOUT.total_seconds() * 0.9 <= elapsed < 5
 
 
+def test_stray_line_ending_after_body_waits_for_idle_timeout(quick_server):
+    # Some clients send CRLF after a body. It must not start a new request's
+    # read deadline, which would answer 408 to a request nobody sent.
+    request = list_request(quick_server) + b"\r\n"
+    url = urlsplit(quick_server.url)
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall(request)
+        started = time.monotonic()
+        answer = sock.makefile("rb").read()
+        elapsed = time.monotonic() - started
+
+    assert answer.count(b"HTTP/1.1 ") == 1
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert IDLE_TIMEOUT.total_seconds() * 0.9 <= elapsed < 5
+
+
 def test_keep_alive_reused_within_idle_timeout(quick_server):
     connection = connect(quick_server)
     headers = {"X-Amz-Target": TARGET, "Content-Type": JSON_TYPE}

@@ -88,18 +88,23 @@ def test_empty_activity_poll_shape(server):
     assert task["startedEventId"] == 0
 
 
-def send_poll_and_close(server, target: str, task_list: str) -> None:
-    """Send a poll on a raw socket and close it without reading the response."""
+def poll_request(server, target: str, task_list: str) -> bytes:
+    """Return the raw HTTP request of a poll on ``task_list``."""
     body = json.dumps({"domain": DOMAIN, "taskList": {"name": task_list}}).encode()
     url = urlsplit(server.url)
-    request = (
+    return (
         f"POST / HTTP/1.1\r\nHost: {url.netloc}\r\n"
         f"X-Amz-Target: SimpleWorkflowService.{target}\r\n"
         "Content-Type: application/x-amz-json-1.0\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"
     ).encode() + body
+
+
+def send_poll_and_close(server, target: str, task_list: str) -> None:
+    """Send a poll on a raw socket and close it without reading the response."""
+    url = urlsplit(server.url)
     with socket.create_connection((url.hostname, url.port), timeout=5) as sock:
-        sock.sendall(request)
+        sock.sendall(poll_request(server, target, task_list))
         time.sleep(0.3)
 
 
@@ -130,6 +135,47 @@ def test_vanished_decision_poller_loses_no_task(server, caplog):
     assert task.get("taskToken")
     assert event_types(history(swf, execution)).count("DecisionTaskStarted") == 1
     assert "client connection lost" in caplog.text
+
+
+def test_vanished_poller_passes_its_wake_up_on(sqlite_url):
+    # Polls recheck the database only every 60 s here, so before its long poll
+    # ends the live poll can get the task only from the vanished poll's
+    # wake-up, which a new task gives to the poll that waited longest.
+    settings = EngineSettings(
+        long_poll_timeout=timedelta(seconds=10),
+        poll_recheck_interval=timedelta(seconds=60),
+    )
+    engine = Engine(sqlite_url, settings=settings)
+    engine.start()
+    server = EngineServer(engine, port=0)
+    server.start()
+    swf = http_client(server.url)
+    register(swf)
+    url = urlsplit(server.url)
+    try:
+        with (
+            socket.create_connection((url.hostname, url.port), timeout=5) as dead,
+            ThreadPoolExecutor(max_workers=1) as pool,
+        ):
+            dead.sendall(poll_request(server, "PollForDecisionTask", DECISIONS))
+            time.sleep(0.3)
+            live = pool.submit(
+                http_client(server.url).poll_for_decision_task,
+                domain=DOMAIN,
+                taskList={"name": DECISIONS},
+            )
+            time.sleep(0.3)
+            dead.close()
+            started = time.monotonic()
+            start(swf, "pass-wake-up-on")
+            task = live.result(timeout=20)
+            elapsed = time.monotonic() - started
+    finally:
+        server.stop()
+        engine.close()
+
+    assert task.get("taskToken")
+    assert elapsed < 5
 
 
 def schedule_many(swf, count: int) -> list[str]:

@@ -162,7 +162,13 @@ def _long_poll(
     recheck = settings.poll_recheck_interval.total_seconds()
     while True:
         seen = waiters.version(key)
-        response = claim()
+        try:
+            response = claim()
+        except Exception:
+            # The claim rolled back, so its task is still queued. The wake-up
+            # that brought this poll goes to another waiting poll instead.
+            waiters.notify(key)
+            raise
         if response is not None:
             return response
         remaining = give_up_at - time.monotonic()

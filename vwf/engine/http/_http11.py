@@ -145,20 +145,32 @@ class RequestReader:
         self._connection = connection
         self._data = b""
         self._position = 0
+        # Empty lines skipped before the current request line.
+        self._empty_lines = 0
 
     def wait_for_request(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for the next request's first bytes.
 
-        Returns False when the client closed the connection instead. Raises
-        :class:`TimeoutError` when nothing arrived in time.
+        Empty lines that arrive first, such as a CRLF some clients send after
+        a body, are skipped while waiting, so they do not start the request's
+        read deadline. Returns False when the client closed the connection
+        instead. Raises :class:`TimeoutError` when nothing arrived in time.
         """
-        if self._position < len(self._data):
-            return True
-        self._connection.settimeout(timeout)
-        chunk = self._connection.recv(_RECV_BYTES)
-        self._data = chunk
-        self._position = 0
-        return bool(chunk)
+        deadline = time.monotonic() + timeout
+        self._empty_lines = 0
+        while not self._skip_line_endings():
+            if self._empty_lines > MAX_EMPTY_LINES:
+                return True  # Too many empty lines, which read_head rejects.
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("no request arrived within the idle timeout")
+            self._connection.settimeout(remaining)
+            chunk = self._connection.recv(_RECV_BYTES)
+            if not chunk:
+                return False
+            self._data = chunk
+            self._position = 0
+        return True
 
     def read_head(self, deadline: float) -> RequestHead:
         """Read and check one request line and its header fields.
@@ -171,20 +183,27 @@ class RequestReader:
         return parse_request_head(self._read_block(deadline))
 
     def _skip_empty_lines(self, deadline: float) -> None:
-        skipped = 0
         while True:
-            start = self._position
-            self._position = _LINE_ENDINGS.match(self._data, start).end()
-            skipped += self._data.count(b"\n", start, self._position)
-            if skipped > MAX_EMPTY_LINES:
+            found = self._skip_line_endings()
+            if self._empty_lines > MAX_EMPTY_LINES:
                 raise HttpError(
                     400,
                     f"more than {MAX_EMPTY_LINES} empty lines before the request "
                     "line; start each request with a line like 'POST / HTTP/1.1'",
                 )
-            if self._position < len(self._data):
+            if found:
                 return
             self._fill(deadline)
+
+    def _skip_line_endings(self) -> bool:
+        """Skip CR and LF bytes at the read position, counting the lines.
+
+        Returns whether other bytes follow in the buffer.
+        """
+        start = self._position
+        self._position = _LINE_ENDINGS.match(self._data, start).end()
+        self._empty_lines += self._data.count(b"\n", start, self._position)
+        return self._position < len(self._data)
 
     def _read_block(self, deadline: float) -> bytes:
         # Returns the bytes up to the end of the head, including the line
