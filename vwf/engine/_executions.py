@@ -110,7 +110,30 @@ _NO_PARENT = dict.fromkeys(
 )
 _INSERT_EXECUTION = Prepared(
     insert(t.executions).returning(t.executions.c.pk),
-    columns=[column.key for column in t.executions.c if column.key != "pk"],
+    columns=(
+        *_NO_PARENT,
+        "domain",
+        "workflow_id",
+        "run_id",
+        "type_name",
+        "type_version",
+        "task_list",
+        "task_priority",
+        "child_policy",
+        "execution_start_to_close_timeout",
+        "task_start_to_close_timeout",
+        "lambda_role",
+        "tags",
+        "is_open",
+        "started_at",
+        "cancel_requested",
+        "next_event_id",
+        "decision_state",
+        "decision_scheduled_event_id",
+        "decision_started_event_id",
+        "previous_started_event_id",
+        "decision_pending",
+    ),
 )
 _INSERT_TAG = Prepared(insert(t.execution_tags), columns=("execution_pk", "tag"))
 
@@ -182,11 +205,6 @@ def create_execution(
         decision_started_event_id=0,
         previous_started_event_id=0,
         decision_pending=False,
-        decision_schedule_to_start_timeout=None,
-        latest_execution_context=None,
-        latest_activity_task_at=None,
-        close_status=None,
-        closed_at=None,
     )
     for tag in dict.fromkeys(tags):
         _INSERT_TAG.run(tx, execution_pk=pk, tag=tag)

@@ -124,12 +124,23 @@ _INSERT_DECISION_TASK = Prepared(
         "status",
     ),
 )
-# Deletes everything an execution holds open, one table each.
+
+
+def _delete_of_execution(table: Any) -> Prepared:
+    return Prepared(
+        delete(table).where(table.c.execution_pk == bindparam("execution_pk"))
+    )
+
+
+_DELETE_DECISION_TASK = _delete_of_execution(t.decision_tasks)
+# One DELETE per table of the work an execution has open.
 _RELEASE_OPEN_WORK = [
-    Prepared(delete(table).where(table.c.execution_pk == bindparam("execution_pk")))
-    for table in (t.decision_tasks, t.activity_tasks, t.timers, t.deadlines)
+    _DELETE_DECISION_TASK,
+    *(
+        _delete_of_execution(table)
+        for table in (t.activity_tasks, t.timers, t.deadlines)
+    ),
 ]
-_DELETE_DECISION_TASK = _RELEASE_OPEN_WORK[0]
 _SELECT_CHILDREN = Prepared(
     select(_children.child_pk).where(_children.parent_pk == bindparam("parent_pk"))
 )

@@ -98,16 +98,7 @@ class Prepared:
             bound: Any = tuple([params[name] for name in compiled.order])
         else:
             bound = params
-        cursor = sa_conn.connection.dbapi_connection.cursor()
-        try:
-            cursor.execute(compiled.sql, bound)
-        except sa_conn.dialect.loaded_dbapi.Error as exc:
-            # Raise what SQLAlchemy would, so callers and the store's retry
-            # logic see IntegrityError, OperationalError and so on.
-            raise DBAPIError.instance(
-                compiled.sql, bound, exc, sa_conn.dialect.loaded_dbapi.Error
-            ) from exc
-        return compiled, cursor
+        return compiled, execute_on_driver(sa_conn, compiled.sql, bound)
 
     def _for(self, dialect: Dialect) -> _Compiled:
         compiled = self._compiled.get(dialect.name)
@@ -135,6 +126,21 @@ class Prepared:
         }
         row = _row_maker(statement, dialect)
         return _Compiled(sql, order, literals, row)
+
+
+def execute_on_driver(conn: Connection, sql: str, params: Any = ()) -> Any:
+    """Execute ``sql`` on the DB-API connection under ``conn``; return the cursor.
+
+    A driver error is raised as the error SQLAlchemy would raise, so callers
+    and the store's retries see IntegrityError, OperationalError and so on.
+    """
+    cursor = conn.connection.dbapi_connection.cursor()
+    driver_error = conn.dialect.loaded_dbapi.Error
+    try:
+        cursor.execute(sql, params)
+    except driver_error as exc:
+        raise DBAPIError.instance(sql, params, exc, driver_error) from exc
+    return cursor
 
 
 def _named_parameters(sql: str, compiled: Any) -> set[str]:

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from vwf.engine import _schema
+from vwf.engine._sql import execute_on_driver
 from vwf.engine.errors import StoreError
 
 logger = logging.getLogger(__name__)
@@ -194,9 +195,4 @@ def _begin_sqlite(conn: Connection) -> None:
     # The driver's own execute: going through SQLAlchemy here would cost more
     # than the BEGIN itself.
     immediate = conn.get_execution_options().get("vwf_write")
-    statement = "BEGIN IMMEDIATE" if immediate else "BEGIN"
-    driver = conn.dialect.loaded_dbapi
-    try:
-        conn.connection.dbapi_connection.execute(statement)
-    except driver.Error as exc:
-        raise DBAPIError.instance(statement, (), exc, driver.Error) from exc
+    execute_on_driver(conn, "BEGIN IMMEDIATE" if immediate else "BEGIN")
