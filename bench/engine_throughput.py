@@ -426,7 +426,7 @@ def run_client_process() -> None:
     writes the share as JSON, and the process writes ``ready`` once its
     client and threads exist. The parent writes ``go``, and the process
     writes ``done`` when its share is finished, then its report as JSON.
-    Closing its stdin tells the process to exit, which the parent does after
+    The process exits when its stdin closes. The parent closes it after
     stopping the server, so that parked polls end first.
     """
     share = ClientShare(**json.loads(sys.stdin.readline()))
@@ -711,12 +711,12 @@ def prefill(database_url: str, count: int, first: int) -> None:
     engine.start()
     try:
         for number in range(first, first + count):
-            _run_one_inprocess(engine, f"prefill-{number}")
+            run_one_inprocess(engine, f"prefill-{number}")
     finally:
         engine.close()
 
 
-def _run_one_inprocess(engine, workflow_id: str) -> None:
+def run_one_inprocess(engine, workflow_id: str) -> None:
     engine.handle(
         "StartWorkflowExecution",
         {

@@ -550,9 +550,10 @@ def test_idle_connection_closed_quietly(quick_server):
     assert IDLE_TIMEOUT.total_seconds() * 0.9 <= elapsed < 5
 
 
-def test_stray_line_ending_after_body_waits_for_idle_timeout(quick_server):
+def test_stray_crlf_waits_for_idle_timeout(quick_server):
     # Some clients send CRLF after a body. It must not start a new request's
-    # read deadline, which would answer 408 to a request nobody sent.
+    # read deadline, which would send a 408 for a request the client never
+    # sent.
     request = list_request(quick_server) + b"\r\n"
     url = urlsplit(quick_server.url)
     with socket.create_connection((url.hostname, url.port), timeout=10) as sock:

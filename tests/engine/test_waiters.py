@@ -60,7 +60,7 @@ def test_notify_leaves_other_task_lists_waiting() -> None:
     assert len(woken) == 1
 
 
-def test_wait_returns_at_once_when_a_task_arrived_after_the_version_read() -> None:
+def test_wait_sees_task_added_before_it() -> None:
     waiters = TaskListWaiters()
     seen = waiters.version(KEY)
     waiters.notify(KEY)
